@@ -1,0 +1,25 @@
+#pragma once
+// A private temporary directory, removed with everything in it on destruction.
+#include <filesystem>
+#include <string>
+
+namespace harness {
+
+class TempDir {
+ public:
+  // Created under $TMPDIR (or /tmp) as <prefix>XXXXXX (mkdtemp).
+  explicit TempDir(const std::string& prefix = "autoscale.");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // Keeps the directory (e.g. to look at a failed test's logs).
+  void keep() { keep_ = true; }
+
+ private:
+  std::filesystem::path path_;
+  bool keep_ = false;
+};
+
+}  // namespace harness

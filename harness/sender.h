@@ -4,6 +4,7 @@
 // It runs on its own thread. An error is kept and reported, never swallowed.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,8 @@ class Sender {
   std::atomic<std::uint64_t> records_sent_{0};
   std::atomic<std::uint64_t> bytes_sent_{0};
   mutable std::mutex mutex_;
+  std::condition_variable wake_;  // stop requested or thread finished (under mutex_)
+  bool finished_ = false;         // under mutex_
   std::optional<std::string> error_;
   std::thread thread_;
 };

@@ -226,9 +226,10 @@ void ExternalClient::send_raw(std::string_view bytes) {
     for (;;) {
       const error_code ec = c.connect_once(host_, port_, deadline);
       if (!ec) break;
-      if (ec == asio::error::connection_refused && Clock::now() + kConnectRetryPause < deadline) {
-        std::this_thread::sleep_for(kConnectRetryPause);  // retry pause, nothing to await
-        continue;
+      if (ec == asio::error::connection_refused && Clock::now() < deadline) {
+        // A pause between attempts: there is nothing to await but the next try.
+        std::this_thread::sleep_until(std::min(deadline, Clock::now() + kConnectRetryPause));
+        if (Clock::now() < deadline) continue;
       }
       throw ExternalError(fmt::format("could not connect to the external channel at {} within {} ms: {}", address(),
                                       connect_deadline_.count(), ec.message()));

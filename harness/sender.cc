@@ -144,11 +144,12 @@ void Sender::run() {
     for (;;) {
       const error_code ec = socket.connect(host_, port_, deadline);
       if (!ec) return true;
-      if (ec == asio::error::connection_refused && std::chrono::steady_clock::now() + kConnectRetryPause < deadline) {
+      if (ec == asio::error::connection_refused && std::chrono::steady_clock::now() < deadline) {
+        const auto retry_at = std::min(deadline, std::chrono::steady_clock::now() + kConnectRetryPause);
         std::unique_lock lock(mutex_);
-        if (wake_.wait_for(lock, kConnectRetryPause, [&] { return give_up_on_stop && stop_requested_.load(); }))
+        if (wake_.wait_until(lock, retry_at, [&] { return give_up_on_stop && stop_requested_.load(); }))
           return false;
-        continue;
+        if (std::chrono::steady_clock::now() < deadline) continue;
       }
       fail(fmt::format("could not connect to {}{} within {} ms: {}", where, why, connect_timeout_.count(),
                        ec.message()));

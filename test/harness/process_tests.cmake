@@ -1,0 +1,19 @@
+# Tests of the process side of the harness: Runner, RunnerChecker,
+# PortAllocator, TempDir and Cluster (with a fake worker script).
+
+# Allocates ports in its own process: ports_test starts two at once to show
+# that two processes never get the same port.
+add_executable(port_probe ${CMAKE_CURRENT_LIST_DIR}/port_probe.cc)
+target_link_libraries(port_probe PRIVATE harness)
+
+autoscale_add_gtest(harness_process_test
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/runner_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/runner_checker_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/ports_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/temp_dir_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/cluster_test.cc
+  LABELS unit
+  TIMEOUT 120)
+target_compile_definitions(harness_process_test PRIVATE PORT_PROBE_PATH="$<TARGET_FILE:port_probe>")
+add_dependencies(harness_process_test port_probe)

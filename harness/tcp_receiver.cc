@@ -46,7 +46,13 @@ struct TCPReceiver::Server {
 
   void accept() {
     acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec) return;  // closed by stop()
+      if (ec == asio::error::operation_aborted) return;  // closed by stop()
+      if (ec) {
+        // E.g. out of file descriptors: said, not swallowed; retrying at once would spin.
+        add_error(fmt::format("accepting a connection failed: {}; no further connections are accepted",
+                              ec.message()));
+        return;
+      }
       std::size_t index;
       {
         std::lock_guard lock(mutex);

@@ -69,6 +69,21 @@ inline std::vector<pid_t> live_group_members(pid_t pgid) {
   return harness::WaitResult::Ok();
 }
 
+// Killed group members die asynchronously too.
+[[nodiscard]] inline harness::WaitResult await_group_gone(pid_t pgid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto live = live_group_members(pgid);
+    if (live.empty()) return harness::WaitResult::Ok();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return harness::WaitResult::Failed(fmt::format("awaited process group {} to have no live member for {} ms; "
+                                                     "still alive: {} (first pid {})",
+                                                     pgid, timeout.count(), live.size(), live.front()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 // Sets an environment variable for one scope and restores the old value.
 class ScopedEnv {
  public:

@@ -4,6 +4,7 @@
 // message, and the last query result. A query that throws stops the wait with
 // that error. An optional abort probe (e.g. "a worker crashed") is asked on
 // every round and ends the wait at once with its message.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -66,8 +67,10 @@ class ObservabilityNotifier {
         if (std::string why = check.test(*last_); !why.empty()) failing.emplace_back(check.name, why);
       }
       if (failing.empty()) return WaitResult::Ok();
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(period_);  // the poll period of a repeated query
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      // The poll period of a repeated query (the cluster offers no push), cut short at the deadline.
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(period_, deadline - now));
     }
     std::string report = fmt::format("timed out after {} ms awaiting {}; still failing:", timeout_.count(), what_);
     for (const auto& [name, why] : failing) report += fmt::format("\n  - {}: {}", name, why);

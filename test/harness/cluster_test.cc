@@ -9,6 +9,14 @@
 #include <set>
 #include <string>
 
+#include <atomic>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/endian/conversion.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -288,6 +296,87 @@ TEST_F(ClusterTest, DestructorStopsARunningCluster) {
     EXPECT_EQ(harness_test::process_state(pid), std::nullopt) << pid;
     EXPECT_TRUE(Passed(harness_test::await_group_gone(pid, 10s)));
   }
+}
+
+// Stands in for the initializer's external channel: answers one shrink
+// request with `answer` (type 6) and keeps the request's payload.
+class OneShrinkAnswer {
+ public:
+  OneShrinkAnswer(const std::string& address, std::string answer)
+      : acceptor_(io_, endpoint(address)), answer_(std::move(answer)), thread_([this] { serve(); }) {}
+  ~OneShrinkAnswer() {
+    // If the request never came (the test failed earlier), unblock accept().
+    if (!accepted_) {
+      boost::asio::ip::tcp::socket nudge(io_);
+      boost::system::error_code ignored;
+      nudge.connect(acceptor_.local_endpoint(), ignored);
+    }
+    thread_.join();
+  }
+  std::uint16_t type() const { return type_; }
+  const std::string& payload() const { return payload_; }
+
+ private:
+  static boost::asio::ip::tcp::endpoint endpoint(const std::string& address) {
+    auto colon = address.rfind(':');
+    return {boost::asio::ip::make_address(address.substr(0, colon)),
+            static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)))};
+  }
+  void serve() try {
+    boost::asio::ip::tcp::socket socket = acceptor_.accept();
+    accepted_ = true;
+    std::uint32_t length = 0;
+    boost::asio::read(socket, boost::asio::buffer(&length, sizeof length));
+    std::string frame(boost::endian::big_to_native(length), '\0');
+    boost::asio::read(socket, boost::asio::buffer(frame));
+    type_ = static_cast<std::uint16_t>(static_cast<unsigned char>(frame[0]) << 8 | static_cast<unsigned char>(frame[1]));
+    payload_ = frame.substr(2);
+    std::uint32_t reply_length = boost::endian::native_to_big(static_cast<std::uint32_t>(answer_.size() + 2));
+    std::uint16_t reply_type = boost::endian::native_to_big(std::uint16_t{6});
+    boost::asio::write(socket, std::vector<boost::asio::const_buffer>{
+                                   boost::asio::buffer(&reply_length, sizeof reply_length),
+                                   boost::asio::buffer(&reply_type, sizeof reply_type), boost::asio::buffer(answer_)});
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the stand-in external channel got no complete request: " << e.what();
+  }
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::string answer_;
+  std::uint16_t type_ = 0;
+  std::string payload_;
+  std::atomic<bool> accepted_{false};
+  std::thread thread_;
+};
+
+TEST_F(ClusterTest, AcceptedShrinkNamesTheLeaversAndExpectsThemToExit) {
+  Cluster cluster(options(3), ports_);
+  ASSERT_NO_FATAL_FAILURE(start_and_await(cluster));
+  auto leavers = cluster.pick_leavers(1);
+  ASSERT_EQ(leavers.at(0)->name(), "worker2");
+  harness::ShrinkReply reply;
+  {
+    OneShrinkAnswer server(cluster.external_address(), "Shrinking by 1 workers!");
+    reply = cluster.shrink(leavers);
+    EXPECT_EQ(server.type(), 4);  // ShrinkRequest
+    EXPECT_THAT(server.payload(), HasSubstr("\"worker2\""));
+  }
+  EXPECT_TRUE(reply.accepted());
+  EXPECT_THAT(cluster.member_names(), ElementsAre("initializer", "worker1"));
+  leavers[0]->stop();  // the fake leaves as a shrunk worker would: exit 0
+  ASSERT_TRUE(leavers[0]->wait_for(10s));
+  EXPECT_TRUE(cluster.crashed().empty());
+}
+
+TEST_F(ClusterTest, RefusedShrinkLeavesMembershipAlone) {
+  Cluster cluster(options(2), ports_);
+  ASSERT_NO_FATAL_FAILURE(start_and_await(cluster));
+  harness::ShrinkReply reply;
+  {
+    OneShrinkAnswer server(cluster.external_address(), "Invalid shrink targets!");
+    reply = cluster.shrink(cluster.pick_leavers(1));
+  }
+  EXPECT_FALSE(reply.accepted());
+  EXPECT_THAT(cluster.member_names(), ElementsAre("initializer", "worker1"));
 }
 
 TEST_F(ClusterTest, BadOptionsAreRefusedNamingTheField) {

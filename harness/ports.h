@@ -8,6 +8,8 @@
 //   - checked free by binding it once, before it is handed out.
 // Nothing is "scanned and hoped": two live allocators never hand out the same
 // port, and a port in use by anyone else is never handed out.
+// The range is [10000, start of the ephemeral range); the environment variable
+// AUTOSCALE_PORT_RANGE=FIRST-LAST overrides it (read at each allocate()).
 #include <cstdint>
 #include <filesystem>
 #include <string>

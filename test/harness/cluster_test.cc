@@ -254,7 +254,7 @@ TEST_F(ClusterTest, StopWaitsForAllWorkersAtOnce) {
   EXPECT_LT(took, 2000ms) << "one grace period for all four, not one each";
 }
 
-TEST_F(ClusterTest, CleanStopReportsNothing) {
+TEST_F(ClusterTest, StopReportsWhoExitedNonZeroWithTheirTails) {
   behave("worker1", "exit", "3");
   Cluster cluster(options(3), ports_);
   cluster.start();

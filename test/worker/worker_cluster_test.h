@@ -1,0 +1,89 @@
+#pragma once
+// The fixture of the alphabet worker's own tests: a private directory, ports,
+// a sink, a metrics receiver and a cluster of real `alphabet` processes.
+// Teardown stops every worker and fails the test if one exited non-zero or
+// had to be killed, printing the output tails of every worker of a failed test.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness/cluster.h"
+#include "harness/cluster_view.h"
+#include "harness/ports.h"
+#include "harness/runner.h"
+#include "harness/runner_checker.h"
+#include "harness/sender.h"
+#include "harness/tcp_receiver.h"
+#include "harness/temp_dir.h"
+#include "harness/vote_ledger.h"
+#include "harness/wait_result.h"
+
+namespace alphabet_test {
+
+using namespace std::chrono_literals;
+
+inline ::testing::AssertionResult Passed(const harness::WaitResult& result) {
+  if (result.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << result.message();
+}
+
+// The port of a "host:port" address.
+std::uint16_t PortOf(const std::string& address);
+
+// A regular expression matching `text` literally (milestone lines hold '*', '~', '-').
+std::string Literal(const std::string& text);
+
+class WorkerClusterTest : public ::testing::Test {
+ protected:
+  WorkerClusterTest();
+  ~WorkerClusterTest() override;
+  void TearDown() override;
+
+  // Starts the sink, the metrics receiver and `initial` workers.
+  void StartCluster(int initial);
+  // Waits until the cluster processes messages with exactly these members,
+  // every one of them owning a partition, and the 677 keys owned once each.
+  [[nodiscard]] ::testing::AssertionResult AwaitMembers(const std::vector<std::string>& names,
+                                                        std::chrono::milliseconds timeout = 30s);
+  // Waits for `checks` on repeated observations; gives up at once if a worker crashed.
+  [[nodiscard]] ::testing::AssertionResult AwaitView(const std::string& what, std::vector<harness::ClusterCheck> checks,
+                                                     std::chrono::milliseconds timeout = 30s);
+  // Waits until `runner` prints lines matching `patterns` (in order), searching from `from`.
+  [[nodiscard]] ::testing::AssertionResult AwaitLines(harness::Runner& runner, std::vector<std::string> patterns,
+                                                      std::size_t from = 0, std::chrono::milliseconds timeout = 30s);
+  // Waits until `runner` exits; the status, or a failure naming what it last printed.
+  [[nodiscard]] ::testing::AssertionResult AwaitExit(harness::Runner& runner, int expected_status,
+                                                     std::chrono::milliseconds timeout = 10s);
+  harness::ClusterView Observe();
+  std::vector<std::string> Names(const std::vector<harness::Runner*>& runners) const;
+  // A worker process outside the cluster, e.g. a joiner with a bad name or a
+  // worker with a bad command line; its log goes to the test's directory.
+  harness::Runner& LaunchExtra(const std::string& name, std::vector<std::string> argv);
+
+  harness::Cluster& cluster() { return *cluster_; }
+  // The port of the cluster's (first) source address.
+  std::uint16_t SourcePort() const;
+
+  // Traffic: one vote per record, keys cycling aa..zz, counted by the ledger.
+  void StartTraffic(harness::SenderPace pace = {20, std::chrono::milliseconds(10)});
+  // Waits until the sink has received `more` records beyond what it holds now.
+  [[nodiscard]] ::testing::AssertionResult AwaitTraffic(std::size_t more = 200);
+  // Stops the traffic, waits until the sink holds every key's final total,
+  // then checks that each key's totals are exactly 1..n, each once.
+  [[nodiscard]] ::testing::AssertionResult StopTrafficAndCheckExactlyOnce();
+
+  harness::TempDir temp_dir_{"alphabet-test."};
+  harness::PortAllocator ports_;
+  harness::Sink sink_;
+  harness::Metrics metrics_;
+  std::unique_ptr<harness::Cluster> cluster_;
+  std::vector<std::unique_ptr<harness::Runner>> extras_;
+  harness::VoteLedger ledger_;
+  std::unique_ptr<harness::Reader> reader_;
+  std::unique_ptr<harness::Sender> sender_;  // declared last: stops first
+};
+
+}  // namespace alphabet_test

@@ -152,6 +152,7 @@ void migration_pauses(const std::string& worker) {
   sender.stop();
   if (auto r = sender.join(30s); !r) fail(r.message());
   if (auto r = harness::SinkAwaitValue(bench.sink, ledger.final_total_frames(), 30s).wait(); !r) fail(r.message());
+  if (auto problems = ledger.check_exactly_once(bench.sink.snapshot()); !problems.empty()) fail(problems);
   auto summary = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return fmt::format("median {:.0f} ms, max {:.0f} ms", v[v.size() / 2], v.back());
@@ -179,6 +180,8 @@ void cluster_throughput(const std::string& worker) {
   if (auto r = sender.join(120s); !r) fail(r.message());
   if (auto r = harness::SinkAwaitValue(bench.sink, ledger.final_total_frames(), 120s).wait(); !r) fail(r.message());
   const double s = seconds_since(start);
+  // A figure only counts if nothing was lost or doubled on the way.
+  if (auto problems = ledger.check_exactly_once(bench.sink.snapshot()); !problems.empty()) fail(problems);
   std::cout << fmt::format("worker   {} workers at full pace: {} records in {:.2f} s, {:.0f} records/s end to end\n",
                            kWorkers, ledger.total_sent(), s, ledger.total_sent() / s);
 }

@@ -33,6 +33,17 @@ std::string describe(const ClusterView& view) {
   return out;
 }
 
+WaitResult await_cluster(Cluster& cluster, const std::string& what, std::vector<ClusterCheck> checks,
+                         std::chrono::milliseconds timeout, std::chrono::milliseconds period) {
+  ObservabilityNotifier<ClusterView> notifier(
+      what, [&cluster] { return observe(cluster.external()); }, std::move(checks), timeout,
+      [](const ClusterView& view) { return describe(view); }, period, [&cluster] {
+        const auto crashed = cluster.crashed();
+        return crashed.empty() ? std::string() : fmt::format("workers crashed: {}", crashed);
+      });
+  return notifier.wait();
+}
+
 ClusterCheck is_processing() {
   return {"cluster is processing messages", [](const ClusterView& v) -> std::string {
             if (!v.status.initialized) return "the cluster is not initialized yet";

@@ -4,12 +4,15 @@
 // checks of scenarios.md (processing, worker count, every worker owns a
 // partition, migrations went where they should) are functions of a view; each
 // returns an empty string when it holds, else why not, in words.
+#include <chrono>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "harness/cluster.h"
 #include "harness/external_client.h"
 #include "harness/observability.h"
+#include "harness/wait_result.h"
 
 namespace harness {
 
@@ -25,6 +28,13 @@ ClusterView observe(ExternalClient& client);
 std::string describe(const ClusterView& view);
 
 using ClusterCheck = ObservabilityNotifier<ClusterView>::Check;
+
+// Observes `cluster` every `period` until all `checks` pass. Gives up at once
+// when a worker crashes; on timeout lists the checks still failing and the
+// last view.
+[[nodiscard]] WaitResult await_cluster(Cluster& cluster, const std::string& what, std::vector<ClusterCheck> checks,
+                                       std::chrono::milliseconds timeout,
+                                       std::chrono::milliseconds period = std::chrono::milliseconds(20));
 
 ClusterCheck is_processing();
 ClusterCheck has_worker_count(int count);

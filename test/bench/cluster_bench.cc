@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/address.h"
 #include "harness/alphabet.h"
 #include "harness/cluster.h"
 #include "harness/cluster_view.h"
@@ -26,6 +27,7 @@
 #include "harness/tcp_receiver.h"
 #include "harness/temp_dir.h"
 #include "harness/vote_ledger.h"
+#include "harness/vote_traffic.h"
 
 namespace {
 
@@ -67,10 +69,8 @@ struct Bench {
   }
 
   void await(const std::string& what, std::vector<harness::ClusterCheck> checks) {
-    harness::ObservabilityNotifier<harness::ClusterView> notifier(
-        what, [this] { return harness::observe(cluster->external()); }, std::move(checks), 120s,
-        [](const harness::ClusterView& v) { return harness::describe(v); }, 10ms);
-    if (auto r = notifier.wait(); !r) fail(r.message() + "\n" + cluster->outputs(10));
+    if (auto r = harness::await_cluster(*cluster, what, std::move(checks), 120s, 10ms); !r)
+      fail(r.message() + "\n" + cluster->outputs(10));
   }
 
   void await_formed(int workers) {
@@ -85,11 +85,6 @@ struct Bench {
   harness::Metrics metrics;
   std::unique_ptr<harness::Cluster> cluster;
 };
-
-std::pair<std::string, std::uint16_t> split_address(const std::string& address) {
-  const auto colon = address.rfind(':');
-  return {address.substr(0, colon), static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)))};
-}
 
 void harness_throughput() {
   constexpr std::uint64_t kRecords = 1'000'000;
@@ -129,11 +124,8 @@ void migration_pauses(const std::string& worker) {
   Bench bench(worker, kWorkers);
   bench.cluster->start();
   bench.await_formed(kWorkers);
-  harness::VoteLedger ledger;
-  harness::Reader reader = ledger.make_reader();
-  const auto [host, port] = split_address(bench.cluster->source_address());
-  harness::Sender sender(host, port, reader, {10, 50ms});
-  sender.start();
+  harness::VoteTraffic traffic(harness::parse_address(bench.cluster->source_address()), {10, 50ms});
+  traffic.start();
   std::vector<double> grow_ms, shrink_ms;
   const std::string step(harness::alphabet::kStateStep);
   for (int round = 0; round < kRounds; ++round) {
@@ -149,10 +141,9 @@ void migration_pauses(const std::string& worker) {
                                 harness::all_workers_own_partitions(step)});
     shrink_ms.push_back(seconds_since(start) * 1000);
   }
-  sender.stop();
-  if (auto r = sender.join(30s); !r) fail(r.message());
-  if (auto r = harness::SinkAwaitValue(bench.sink, ledger.final_total_frames(), 30s).wait(); !r) fail(r.message());
-  if (auto problems = ledger.check_exactly_once(bench.sink.snapshot()); !problems.empty()) fail(problems);
+  if (auto r = traffic.stop(30s); !r) fail(r.message());
+  if (auto r = traffic.await_final_totals(bench.sink, 30s); !r) fail(r.message());
+  if (auto problems = traffic.check_exactly_once(bench.sink); !problems.empty()) fail(problems);
   auto summary = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return fmt::format("median {:.0f} ms, max {:.0f} ms", v[v.size() / 2], v.back());
@@ -173,8 +164,8 @@ void cluster_throughput(const std::string& worker) {
                             [](const std::string& key) { return harness::alphabet::encode_vote(key, 1); },
                             /*cycle=*/true, kRecords),
       [&ledger](const std::string& payload) { ledger.record_sent(payload); });
-  const auto [host, port] = split_address(bench.cluster->source_address());
-  harness::Sender sender(host, port, reader, {500, 0ms});
+  const harness::Address source = harness::parse_address(bench.cluster->source_address());
+  harness::Sender sender(source.host, source.port, reader, {500, 0ms});
   const auto start = Clock::now();
   sender.start();
   if (auto r = sender.join(120s); !r) fail(r.message());

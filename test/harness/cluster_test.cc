@@ -23,14 +23,14 @@
 #include "harness/runner_checker.h"
 #include "harness/temp_dir.h"
 #include "test/harness/process_test_support.h"
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace {
 
 using harness::Cluster;
 using harness::ClusterOptions;
 using harness::Runner;
-using harness_test::Passed;
+using autoscale::Passed;
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;

@@ -7,12 +7,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace harness {
 namespace {
 
-using harness_test::Passed;
+using autoscale::Passed;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace std::chrono_literals;

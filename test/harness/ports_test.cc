@@ -20,12 +20,12 @@
 #include "harness/runner_checker.h"
 #include "harness/temp_dir.h"
 #include "test/harness/process_test_support.h"
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace {
 
 using harness::PortAllocator;
-using harness_test::Passed;
+using autoscale::Passed;
 using harness_test::ScopedEnv;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;

@@ -10,13 +10,13 @@
 #include <gtest/gtest.h>
 
 #include "harness/temp_dir.h"
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace {
 
 using harness::Runner;
 using harness::RunnerChecker;
-using harness_test::Passed;
+using autoscale::Passed;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 

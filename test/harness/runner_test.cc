@@ -16,13 +16,13 @@
 #include "harness/runner_checker.h"
 #include "harness/temp_dir.h"
 #include "test/harness/process_test_support.h"
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace {
 
 using harness::Runner;
 using harness_test::await_process_gone;
-using harness_test::Passed;
+using autoscale::Passed;
 using harness_test::process_gone;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;

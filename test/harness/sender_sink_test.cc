@@ -14,12 +14,12 @@
 #include "harness/sender.h"
 #include "harness/sink_await.h"
 #include "harness/tcp_receiver.h"
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace harness {
 namespace {
 
-using harness_test::Passed;
+using autoscale::Passed;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 

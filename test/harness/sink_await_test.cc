@@ -9,12 +9,12 @@
 
 #include "harness/alphabet.h"
 #include "test/harness/raw_client.h"
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace harness {
 namespace {
 
-using harness_test::Passed;
+using autoscale::Passed;
 using harness_test::RawClient;
 using ::testing::HasSubstr;
 using ::testing::Not;

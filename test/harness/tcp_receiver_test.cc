@@ -13,12 +13,12 @@
 #include "harness/sink_await.h"
 #include "harness/temp_dir.h"
 #include "test/harness/raw_client.h"
-#include "test/harness/wait_assertion.h"
+#include "fixtures/assertions.h"
 
 namespace harness {
 namespace {
 
-using harness_test::Passed;
+using autoscale::Passed;
 using harness_test::RawClient;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;

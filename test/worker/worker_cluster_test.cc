@@ -7,7 +7,6 @@
 #include <fmt/ranges.h>
 
 #include "harness/alphabet.h"
-#include "harness/observability.h"
 #include "harness/sink_await.h"
 
 namespace alphabet_test {
@@ -17,36 +16,15 @@ std::string Literal(const std::string& text) {
   return std::regex_replace(text, special, R"(\$&)");
 }
 
-WorkerClusterTest::WorkerClusterTest() = default;
-WorkerClusterTest::~WorkerClusterTest() = default;
-
 void WorkerClusterTest::StartCluster(int initial) {
-  sink_.start();
-  metrics_.start();
-  harness::ClusterOptions options;
-  options.command = {ALPHABET_WORKER_PATH};
-  options.host = ports_.host();
-  options.initial_workers = initial;
-  options.sink_address = sink_.address();
-  options.metrics_address = metrics_.address();
-  options.work_dir = temp_dir_.path();
-  cluster_ = std::make_unique<harness::Cluster>(std::move(options), ports_);
-  cluster_->start();
+  autoscale::ClusterTest::StartCluster(autoscale::bundled_worker_command(), initial);
 }
 
 void WorkerClusterTest::TearDown() {
-  if (sender_) {
-    sender_->stop();
-    (void)sender_->join(10s);  // the test already reported what matters about the traffic
-  }
+  if (traffic_) (void)traffic_->stop(10s);  // the test already reported what matters about the traffic
   for (auto& extra : extras_)
     if (extra->alive()) extra->kill();
-  if (!cluster_) return;
-  if (HasFailure()) ADD_FAILURE() << "worker outputs:\n" << cluster_->outputs(40);
-  const harness::StopReport report = cluster_->stop(10s);
-  EXPECT_TRUE(report.clean()) << "workers did not stop cleanly on SIGTERM:\n"
-                              << fmt::format("exited non-zero: {}\nkilled: {}\n{}", fmt::join(report.exited_nonzero, "; "),
-                                             fmt::join(report.killed, "; "), report.details);
+  autoscale::ClusterTest::TearDown();
 }
 
 harness::ClusterView WorkerClusterTest::Observe() { return harness::observe(cluster_->external()); }
@@ -54,13 +32,7 @@ harness::ClusterView WorkerClusterTest::Observe() { return harness::observe(clus
 ::testing::AssertionResult WorkerClusterTest::AwaitView(const std::string& what,
                                                         std::vector<harness::ClusterCheck> checks,
                                                         std::chrono::milliseconds timeout) {
-  harness::ObservabilityNotifier<harness::ClusterView> notifier(
-      what, [this] { return Observe(); }, std::move(checks), timeout,
-      [](const harness::ClusterView& view) { return harness::describe(view); }, 25ms, [this] {
-        const auto crashed = cluster_->crashed();
-        return crashed.empty() ? std::string() : fmt::format("worker crashed: {}", fmt::join(crashed, "; "));
-      });
-  return Passed(notifier.wait());
+  return Passed(harness::await_cluster(*cluster_, what, std::move(checks), timeout));
 }
 
 ::testing::AssertionResult WorkerClusterTest::AwaitMembers(const std::vector<std::string>& names,
@@ -105,16 +77,11 @@ harness::Runner& WorkerClusterTest::LaunchExtra(const std::string& name, std::ve
   return *extras_.back();
 }
 
-std::uint16_t PortOf(const std::string& address) {
-  return static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
-}
-
 std::uint16_t WorkerClusterTest::SourcePort() const { return PortOf(cluster_->source_address()); }
 
 void WorkerClusterTest::StartTraffic(harness::SenderPace pace) {
-  reader_ = std::make_unique<harness::Reader>(ledger_.make_reader());
-  sender_ = std::make_unique<harness::Sender>(ports_.host(), SourcePort(), *reader_, pace);
-  sender_->start();
+  traffic_ = std::make_unique<harness::VoteTraffic>(harness::parse_address(cluster_->source_address()), pace);
+  traffic_->start();
 }
 
 ::testing::AssertionResult WorkerClusterTest::AwaitTraffic(std::size_t more) {
@@ -123,15 +90,12 @@ void WorkerClusterTest::StartTraffic(harness::SenderPace pace) {
 }
 
 ::testing::AssertionResult WorkerClusterTest::StopTrafficAndCheckExactlyOnce() {
-  if (!sender_) return ::testing::AssertionFailure() << "no traffic was started";
-  sender_->stop();
-  if (auto joined = sender_->join(10s); !joined) return Passed(joined);
-  if (ledger_.total_sent() == 0) return ::testing::AssertionFailure() << "the sender sent no record at all";
-  harness::SinkAwaitValue all_totals(sink_, ledger_.final_total_frames(), 30s, harness::alphabet::describe_total);
-  if (auto arrived = all_totals.wait(); !arrived) return Passed(arrived);
-  const std::string problems = ledger_.check_exactly_once(sink_.snapshot());
-  if (!problems.empty()) return ::testing::AssertionFailure() << problems;
-  return ::testing::AssertionSuccess() << ledger_.total_sent() << " records, each applied exactly once";
+  if (!traffic_) return ::testing::AssertionFailure() << "no traffic was started";
+  if (auto stopped = traffic_->stop(10s); !stopped) return Passed(stopped);
+  if (auto arrived = traffic_->await_final_totals(sink_, 30s); !arrived) return Passed(arrived);
+  if (const std::string problems = traffic_->check_exactly_once(sink_); !problems.empty())
+    return ::testing::AssertionFailure() << problems;
+  return ::testing::AssertionSuccess() << traffic_->ledger().total_sent() << " records, each applied exactly once";
 }
 
 }  // namespace alphabet_test

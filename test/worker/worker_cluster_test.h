@@ -1,8 +1,9 @@
 #pragma once
-// The fixture of the alphabet worker's own tests: a private directory, ports,
-// a sink, a metrics receiver and a cluster of real `alphabet` processes.
-// Teardown stops every worker and fails the test if one exited non-zero or
-// had to be killed, printing the output tails of every worker of a failed test.
+// The fixture of the alphabet worker's own tests: the suite's ClusterTest
+// (directory, ports, sink, metrics, a cluster of real `alphabet` processes,
+// an unconditional teardown that fails on any worker that did not end
+// cleanly) plus what the worker's tests need beyond a scenario: workers
+// outside the cluster, exit statuses, log lines and traffic of their own.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -10,39 +11,30 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/cluster.h"
+#include "fixtures/assertions.h"
+#include "fixtures/cluster_test.h"
+#include "harness/address.h"
 #include "harness/cluster_view.h"
-#include "harness/ports.h"
 #include "harness/runner.h"
 #include "harness/runner_checker.h"
-#include "harness/sender.h"
-#include "harness/tcp_receiver.h"
-#include "harness/temp_dir.h"
-#include "harness/vote_ledger.h"
-#include "harness/wait_result.h"
+#include "harness/vote_traffic.h"
 
 namespace alphabet_test {
 
 using namespace std::chrono_literals;
-
-inline ::testing::AssertionResult Passed(const harness::WaitResult& result) {
-  if (result.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << result.message();
-}
+using autoscale::Passed;
 
 // The port of a "host:port" address.
-std::uint16_t PortOf(const std::string& address);
+inline std::uint16_t PortOf(const std::string& address) { return harness::parse_address(address).port; }
 
 // A regular expression matching `text` literally (milestone lines hold '*', '~', '-').
 std::string Literal(const std::string& text);
 
-class WorkerClusterTest : public ::testing::Test {
+class WorkerClusterTest : public autoscale::ClusterTest {
  protected:
-  WorkerClusterTest();
-  ~WorkerClusterTest() override;
   void TearDown() override;
 
-  // Starts the sink, the metrics receiver and `initial` workers.
+  // Starts the sink, the metrics receiver and `initial` alphabet workers.
   void StartCluster(int initial);
   // Waits until the cluster processes messages with exactly these members,
   // every one of them owning a partition, and the 677 keys owned once each.
@@ -63,7 +55,6 @@ class WorkerClusterTest : public ::testing::Test {
   // worker with a bad command line; its log goes to the test's directory.
   harness::Runner& LaunchExtra(const std::string& name, std::vector<std::string> argv);
 
-  harness::Cluster& cluster() { return *cluster_; }
   // The port of the cluster's (first) source address.
   std::uint16_t SourcePort() const;
 
@@ -75,15 +66,9 @@ class WorkerClusterTest : public ::testing::Test {
   // then checks that each key's totals are exactly 1..n, each once.
   [[nodiscard]] ::testing::AssertionResult StopTrafficAndCheckExactlyOnce();
 
-  harness::TempDir temp_dir_{"alphabet-test."};
-  harness::PortAllocator ports_;
-  harness::Sink sink_;
-  harness::Metrics metrics_;
-  std::unique_ptr<harness::Cluster> cluster_;
+  // Destroyed before the base's cluster: traffic stops, extra workers are killed.
   std::vector<std::unique_ptr<harness::Runner>> extras_;
-  harness::VoteLedger ledger_;
-  std::unique_ptr<harness::Reader> reader_;
-  std::unique_ptr<harness::Sender> sender_;  // declared last: stops first
+  std::unique_ptr<harness::VoteTraffic> traffic_;
 };
 
 }  // namespace alphabet_test

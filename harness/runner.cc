@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,10 +36,17 @@ namespace bp = boost::process;
 namespace {
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
-void prepare_child_after_fork() {
+void prepare_child_after_fork(pid_t test_process) {
   // Leader of a new process group, so one killpg reaches the worker and
   // everything it starts.
   ::setpgid(0, 0);
+  // Its own group shields the worker from a Ctrl-C meant for ctest, and from
+  // ctest killing a timed-out test: so it dies with the test process instead
+  // (the signal comes when the thread that started it ends; runners are
+  // started from the test's main thread). If the test process is already
+  // gone, do not start at all.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != test_process) ::_exit(127);
   // The test process may block or ignore signals (threads, Asio); a worker
   // must start with the default behaviour, or SIGTERM could go unnoticed.
   sigset_t none;
@@ -187,7 +195,9 @@ void Runner::start() {
   try {
     process->child = bp::child(bp::exe = program, bp::args = args, bp::std_in < bp::null,
                                (bp::std_out & bp::std_err) > log,
-                               bp::extend::on_exec_setup([](auto&) { prepare_child_after_fork(); }));
+                               bp::extend::on_exec_setup([test_process = ::getpid()](auto&) {
+                                 prepare_child_after_fork(test_process);
+                               }));
   } catch (const std::exception& e) {
     std::fclose(log);
     throw std::runtime_error(

@@ -6,6 +6,11 @@
 add_executable(port_probe ${CMAKE_CURRENT_LIST_DIR}/port_probe.cc)
 target_link_libraries(port_probe PRIVATE harness)
 
+# A test process that starts a worker and is then killed: runner_test shows
+# the worker does not outlive it.
+add_executable(runner_parent_probe ${CMAKE_CURRENT_LIST_DIR}/runner_parent_probe.cc)
+target_link_libraries(runner_parent_probe PRIVATE harness)
+
 autoscale_add_gtest(harness_process_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/runner_test.cc
@@ -15,5 +20,6 @@ autoscale_add_gtest(harness_process_test
     ${CMAKE_CURRENT_LIST_DIR}/cluster_test.cc
   LABELS unit
   TIMEOUT 120)
-target_compile_definitions(harness_process_test PRIVATE PORT_PROBE_PATH="$<TARGET_FILE:port_probe>")
-add_dependencies(harness_process_test port_probe)
+target_compile_definitions(harness_process_test PRIVATE PORT_PROBE_PATH="$<TARGET_FILE:port_probe>"
+  RUNNER_PARENT_PROBE_PATH="$<TARGET_FILE:runner_parent_probe>")
+add_dependencies(harness_process_test port_probe runner_parent_probe)

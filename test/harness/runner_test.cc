@@ -197,6 +197,22 @@ TEST_F(RunnerTest, ChildDoesNotInheritTheTestsDescriptors) {
   EXPECT_THAT(listing, ::testing::Not(HasSubstr("\n" + std::to_string(leaked) + "\n")));
 }
 
+TEST_F(RunnerTest, WorkerDoesNotOutliveAKilledTestProcess) {
+  // As ctest kills a timed-out test: the test process gets SIGKILL and no
+  // chance to clean up. Its worker, in a process group of its own, must die too.
+  Runner test_process("test-process", {RUNNER_PARENT_PROBE_PATH, (dir_.path() / "worker.log").string()},
+                      dir_.path() / "test-process.log");
+  test_process.start();
+  harness::RunnerChecker started(test_process, {R"(^worker \d+$)"}, 10s);
+  ASSERT_TRUE(Passed(started.wait()));
+  const pid_t worker = std::stoi(test_process.output().substr(std::string("worker ").size()));
+  ASSERT_FALSE(process_gone(worker)) << "the worker should run while its test process does";
+
+  test_process.kill();
+  ASSERT_TRUE(test_process.wait_for(10s));
+  EXPECT_TRUE(Passed(await_process_gone(worker, 10s))) << "the worker outlived its killed test process";
+}
+
 TEST_F(RunnerTest, FormatOutputsNamesEachRunnerWithStatusAndCommand) {
   auto first = shell("first", "echo one; echo two; exit 2");
   auto second = shell("second", "echo three");

@@ -1,8 +1,6 @@
 #include "harness/external_client.h"
 
-#include <thread>
-
-#include <boost/asio.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/endian/conversion.hpp>
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -10,17 +8,17 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "harness/deadline_socket.h"
+
 namespace harness {
 namespace {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
 // An answer longer than this is not one of the contract's answers.
 constexpr std::uint32_t kMaxAnswerLength = 64u << 20;
-constexpr std::chrono::milliseconds kConnectRetryPause{50};
 // How much of a bad answer an error message quotes.
 constexpr std::size_t kQuotedPayload = 300;
 
@@ -144,64 +142,11 @@ class AnswerParser {
 
 }  // namespace
 
-// One connection with a deadline on every operation, after Boost.Asio's
-// timeouts example (blocking_tcp_client.cpp): start the async operation, run
-// the io_context for the time left, and on timeout close the socket so the
-// operation ends. Any failure closes the socket; the next call reconnects.
+// The connection and what it is awaiting; any failure closes the socket and
+// the next call reconnects.
 struct ExternalClient::Connection {
-  asio::io_context io;
-  tcp::socket socket{io};
+  DeadlineSocket socket;
   std::uint16_t last_request = 0;  // what a read_frame is awaiting the answer to
-
-  bool open() const { return socket.is_open(); }
-
-  void close() {
-    error_code ignored;
-    socket.close(ignored);
-  }
-
-  // Returns false if the deadline passed (the operation was cancelled).
-  template <typename Cancel>
-  bool run_until(Clock::time_point deadline, Cancel cancel) {
-    io.restart();
-    io.run_until(deadline);
-    if (io.stopped()) return true;
-    cancel();
-    io.run();
-    return false;
-  }
-
-  error_code connect_once(const std::string& host, std::uint16_t port, Clock::time_point deadline) {
-    close();
-    error_code result;
-    tcp::resolver resolver(io);
-    tcp::resolver::results_type endpoints;
-    resolver.async_resolve(host, std::to_string(port), [&](const error_code& ec, tcp::resolver::results_type r) {
-      result = ec;
-      endpoints = std::move(r);
-    });
-    if (!run_until(deadline, [&] { resolver.cancel(); })) return asio::error::timed_out;
-    if (result) return result;
-    asio::async_connect(socket, endpoints, [&](const error_code& ec, const tcp::endpoint&) { result = ec; });
-    if (!run_until(deadline, [&] { close(); })) return asio::error::timed_out;
-    if (result) close();
-    return result;
-  }
-
-  error_code write(std::string_view bytes, Clock::time_point deadline) {
-    error_code result;
-    asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()),
-                      [&](const error_code& ec, std::size_t) { result = ec; });
-    if (!run_until(deadline, [&] { close(); })) return asio::error::timed_out;
-    return result;
-  }
-
-  error_code read(char* data, std::size_t size, Clock::time_point deadline) {
-    error_code result;
-    asio::async_read(socket, asio::buffer(data, size), [&](const error_code& ec, std::size_t) { result = ec; });
-    if (!run_until(deadline, [&] { close(); })) return asio::error::timed_out;
-    return result;
-  }
 };
 
 ExternalClient::ExternalClient(std::string host, std::uint16_t port, std::chrono::milliseconds connect_deadline,
@@ -216,28 +161,19 @@ ExternalClient::~ExternalClient() = default;
 
 std::string ExternalClient::address() const { return fmt::format("{}:{}", host_, port_); }
 
-void ExternalClient::disconnect() { connection_->close(); }
+void ExternalClient::disconnect() { connection_->socket.close(); }
 
 void ExternalClient::send_raw(std::string_view bytes) {
-  Connection& c = *connection_;
-  if (!c.open()) {
-    // A cluster that is still starting refuses connections: retry those.
-    const auto deadline = Clock::now() + connect_deadline_;
-    for (;;) {
-      const error_code ec = c.connect_once(host_, port_, deadline);
-      if (!ec) break;
-      if (ec == asio::error::connection_refused && Clock::now() < deadline) {
-        // A pause between attempts: there is nothing to await but the next try.
-        std::this_thread::sleep_until(std::min(deadline, Clock::now() + kConnectRetryPause));
-        if (Clock::now() < deadline) continue;
-      }
+  DeadlineSocket& socket = connection_->socket;
+  if (!socket.is_open()) {
+    // A cluster that is still starting refuses connections: the socket retries those.
+    if (const error_code ec = socket.connect(host_, port_, Clock::now() + connect_deadline_))
       throw ExternalError(fmt::format("could not connect to the external channel at {} within {} ms: {}", address(),
                                       connect_deadline_.count(), ec.message()));
-    }
   }
-  if (const error_code ec = c.write(bytes, Clock::now() + reply_deadline_)) {
-    c.close();
-    throw ExternalError(fmt::format("sending {} to {} failed: {}", describe_type(c.last_request), address(),
+  if (const error_code ec = socket.write(bytes, Clock::now() + reply_deadline_)) {
+    socket.close();
+    throw ExternalError(fmt::format("sending {} to {} failed: {}", describe_type(connection_->last_request), address(),
                                     ec == asio::error::timed_out ? fmt::format("not taken within {} ms", reply_deadline_.count())
                                                                  : ec.message()));
   }
@@ -254,12 +190,13 @@ void ExternalClient::send_frame(std::uint16_t type, std::string_view payload) {
 }
 
 ExternalFrame ExternalClient::read_frame() {
-  Connection& c = *connection_;
-  const std::string awaited = c.last_request ? describe_type(c.last_request) : std::string("a request");
-  if (!c.open()) throw ExternalError(fmt::format("no connection to {} to read the answer to {} from", address(), awaited));
+  DeadlineSocket& socket = connection_->socket;
+  const std::uint16_t last_request = connection_->last_request;
+  const std::string awaited = last_request ? describe_type(last_request) : std::string("a request");
+  if (!socket.is_open()) throw ExternalError(fmt::format("no connection to {} to read the answer to {} from", address(), awaited));
   const auto deadline = Clock::now() + reply_deadline_;
   auto fail = [&](const error_code& ec, std::string_view part) -> ExternalError {
-    c.close();
+    socket.close();
     if (ec == asio::error::timed_out)
       return ExternalError(fmt::format("no answer to {} from {} within {} ms", awaited, address(), reply_deadline_.count()));
     if (ec == asio::error::eof)
@@ -269,19 +206,19 @@ ExternalFrame ExternalClient::read_frame() {
                                      ec.message()));
   };
   unsigned char header[6];
-  if (const error_code ec = c.read(reinterpret_cast<char*>(header), sizeof header, deadline))
+  if (const error_code ec = socket.read(reinterpret_cast<char*>(header), sizeof header, deadline))
     throw fail(ec, "in the frame header");
   const std::uint32_t length = boost::endian::load_big_u32(header);
   ExternalFrame frame;
   frame.type = boost::endian::load_big_u16(header + 4);
   if (length < 2 || length > kMaxAnswerLength) {
-    c.close();
+    socket.close();
     throw ExternalError(fmt::format("the answer to {} from {} has an invalid length header {} (type {}); connection dropped",
                                     awaited, address(), length, frame.type));
   }
   frame.payload.resize(length - 2);
   if (!frame.payload.empty()) {
-    if (const error_code ec = c.read(frame.payload.data(), frame.payload.size(), deadline))
+    if (const error_code ec = socket.read(frame.payload.data(), frame.payload.size(), deadline))
       throw fail(ec, fmt::format("in a payload of {} bytes", frame.payload.size()));
   }
   return frame;

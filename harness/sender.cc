@@ -2,77 +2,21 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
-#include <boost/asio.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/endian/conversion.hpp>
 #include <fmt/format.h>
+
+#include "harness/deadline_socket.h"
 
 namespace harness {
 namespace {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-using boost::system::error_code;
-
 // A write that the peer does not take within this long means the receiving
 // worker is stuck; the sender reports it instead of hanging the test.
 constexpr std::chrono::seconds kWriteTimeout{30};
-// Pause between connection attempts while the listener is not up yet.
-constexpr std::chrono::milliseconds kConnectRetryPause{50};
-
-// A blocking client with a deadline on every operation, after Boost.Asio's
-// timeouts example (blocking_tcp_client.cpp): start the async operation, run
-// the io_context for the time left, and on timeout close the socket so the
-// operation completes with an error.
-class DeadlineSocket {
- public:
-  error_code connect(const std::string& host, std::uint16_t port, std::chrono::steady_clock::time_point deadline) {
-    close();
-    error_code result = asio::error::timed_out;
-    tcp::resolver resolver(io_);
-    tcp::resolver::results_type endpoints;
-    resolver.async_resolve(host, std::to_string(port), [&](const error_code& ec, tcp::resolver::results_type r) {
-      result = ec;
-      endpoints = std::move(r);
-    });
-    if (!run_until(deadline, [&] { resolver.cancel(); })) return asio::error::timed_out;
-    if (result) return result;
-    result = asio::error::timed_out;
-    asio::async_connect(socket_, endpoints, [&](const error_code& ec, const tcp::endpoint&) { result = ec; });
-    if (!run_until(deadline, [&] { close(); })) return asio::error::timed_out;
-    if (!result) socket_.set_option(tcp::no_delay(true), result);
-    return result;
-  }
-
-  error_code write(const std::string& bytes, std::chrono::steady_clock::time_point deadline) {
-    error_code result = asio::error::timed_out;
-    asio::async_write(socket_, asio::buffer(bytes), [&](const error_code& ec, std::size_t) { result = ec; });
-    if (!run_until(deadline, [&] { close(); })) return asio::error::timed_out;
-    return result;
-  }
-
-  // Half-closes then closes, so everything written is delivered before the FIN.
-  void close() {
-    error_code ignored;
-    if (socket_.is_open()) socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    socket_.close(ignored);
-  }
-
- private:
-  // Returns false if the deadline passed (after `cancel` made the operation end).
-  template <typename Cancel>
-  bool run_until(std::chrono::steady_clock::time_point deadline, Cancel cancel) {
-    io_.restart();
-    io_.run_until(deadline);
-    if (io_.stopped()) return true;
-    cancel();
-    io_.run();
-    return false;
-  }
-
-  asio::io_context io_;
-  tcp::socket socket_{io_};
-};
 
 }  // namespace
 
@@ -136,25 +80,20 @@ void Sender::run() {
     std::lock_guard lock(mutex_);
     error_ = std::move(message);
   };
-  // Retries refused connections (the listener may not be up yet) until the
-  // connect timeout. `give_up_on_stop`: nothing is pending, so stop() may
-  // end the attempts early.
+  // The socket retries refused connections (the listener may not be up yet)
+  // until the connect timeout. `give_up_on_stop`: nothing is pending, so
+  // stop() may end the attempts early.
   auto connect = [&](bool give_up_on_stop, const std::string& why) {
     const auto deadline = std::chrono::steady_clock::now() + connect_timeout_;
-    for (;;) {
-      const error_code ec = socket.connect(host_, port_, deadline);
-      if (!ec) return true;
-      if (ec == asio::error::connection_refused && std::chrono::steady_clock::now() < deadline) {
-        const auto retry_at = std::min(deadline, std::chrono::steady_clock::now() + kConnectRetryPause);
-        std::unique_lock lock(mutex_);
-        if (wake_.wait_until(lock, retry_at, [&] { return give_up_on_stop && stop_requested_.load(); }))
-          return false;
-        if (std::chrono::steady_clock::now() < deadline) continue;
-      }
-      fail(fmt::format("could not connect to {}{} within {} ms: {}", where, why, connect_timeout_.count(),
-                       ec.message()));
-      return false;
-    }
+    const auto pause = [&](std::chrono::steady_clock::time_point retry_at) {
+      std::unique_lock lock(mutex_);
+      return !wake_.wait_until(lock, retry_at, [&] { return give_up_on_stop && stop_requested_.load(); });
+    };
+    const boost::system::error_code ec = socket.connect(host_, port_, deadline, pause);
+    if (!ec) return true;
+    if (ec == boost::asio::error::operation_aborted) return false;  // stopped while waiting to retry
+    fail(fmt::format("could not connect to {}{} within {} ms: {}", where, why, connect_timeout_.count(), ec.message()));
+    return false;
   };
 
   try {
@@ -180,7 +119,7 @@ void Sender::run() {
         if (batch.empty()) break;
         bool written = false;
         while (!written) {
-          const error_code ec = socket.write(bytes, std::chrono::steady_clock::now() + kWriteTimeout);
+          const boost::system::error_code ec = socket.write(bytes, std::chrono::steady_clock::now() + kWriteTimeout);
           if (!ec) {
             written = true;
           } else if (!reconnect_) {

@@ -180,10 +180,10 @@ void ExternalClient::send_raw(std::string_view bytes) {
 }
 
 void ExternalClient::send_frame(std::uint16_t type, std::string_view payload) {
-  std::string bytes(6, '\0');
+  std::string bytes(kExternalHeaderSize, '\0');
   auto* header = reinterpret_cast<unsigned char*>(bytes.data());
-  boost::endian::store_big_u32(header, static_cast<std::uint32_t>(payload.size() + 2));
-  boost::endian::store_big_u16(header + 4, type);
+  boost::endian::store_big_u32(header, static_cast<std::uint32_t>(kExternalTypeSize + payload.size()));
+  boost::endian::store_big_u16(header + kExternalLengthSize, type);
   bytes.append(payload);
   connection_->last_request = type;
   send_raw(bytes);
@@ -205,18 +205,18 @@ ExternalFrame ExternalClient::read_frame() {
     return ExternalError(fmt::format("reading the answer to {} from {} failed ({}): {}", awaited, address(), part,
                                      ec.message()));
   };
-  unsigned char header[6];
+  unsigned char header[kExternalHeaderSize];
   if (const error_code ec = socket.read(reinterpret_cast<char*>(header), sizeof header, deadline))
     throw fail(ec, "in the frame header");
   const std::uint32_t length = boost::endian::load_big_u32(header);
   ExternalFrame frame;
-  frame.type = boost::endian::load_big_u16(header + 4);
-  if (length < 2 || length > kMaxAnswerLength) {
+  frame.type = boost::endian::load_big_u16(header + kExternalLengthSize);
+  if (length < kExternalTypeSize || length > kMaxAnswerLength) {
     socket.close();
     throw ExternalError(fmt::format("the answer to {} from {} has an invalid length header {} (type {}); connection dropped",
                                     awaited, address(), length, frame.type));
   }
-  frame.payload.resize(length - 2);
+  frame.payload.resize(length - kExternalTypeSize);
   if (!frame.payload.empty()) {
     if (const error_code ec = socket.read(frame.payload.data(), frame.payload.size(), deadline))
       throw fail(ec, fmt::format("in a payload of {} bytes", frame.payload.size()));

@@ -1,7 +1,7 @@
 #pragma once
 // Client of a cluster's external channel (the initializer's --external
-// address), byte for byte as in worker-contract.md section 3:
-//   frame = u32 L (big-endian) | u16 type | payload[L-2]
+// address), byte for byte as in worker-contract.md section 3 (the frame
+// layout and types are in external_protocol.h).
 // One connection carries many requests; every call has a deadline (connect
 // and reply). A refused connection is retried until the connect deadline, so
 // a cluster that is still starting can be queried. Answers are parsed with
@@ -18,25 +18,9 @@
 #include <string_view>
 #include <vector>
 
-namespace harness {
+#include "harness/external_protocol.h"
 
-enum class ExternalType : std::uint16_t {
-  kPrint = 1,
-  kRotateLog = 2,
-  kCleanShutdown = 3,
-  kShrinkRequest = 4,
-  kShrinkQueryResponse = 5,
-  kShrinkErrorResponse = 6,
-  kPartitionQuery = 7,
-  kPartitionQueryResponse = 8,
-  kClusterStatusQuery = 9,
-  kClusterStatusQueryResponse = 10,
-  kClusterStatusQueryResponseNotInitialized = 11,
-  kPartitionCountQuery = 12,
-  kPartitionCountQueryResponse = 13,
-  kSourceIdsQuery = 14,
-  kSourceIdsQueryResponse = 15,
-};
+namespace harness {
 
 class ExternalError : public std::runtime_error {
  public:

@@ -89,6 +89,17 @@ TEST_F(FailureReportTest, MalformedExtraScenarioFailsSayingWhy) {
   EXPECT_THAT(output, HasSubstr("grow by one"));
 }
 
+TEST_F(FailureReportTest, ScenarioPastItsBudgetFailsAndCleansUp) {
+  // A scenario that cannot finish in its budget fails by itself (instead of
+  // being killed by ctest's timeout, which would leave no report).
+  const std::string output =
+      RunFailingSuite({"AUTOSCALE_SCENARIO_TIMEOUT_S=2", "AUTOSCALE_EXTRA_SCENARIOS=1,-1x40"});
+  EXPECT_THAT(output, HasSubstr("the scenario's budget of 2 s ran out"));
+  EXPECT_THAT(output, HasSubstr("failed after ["));
+  EXPECT_THAT(LeftoverProcesses(), ::testing::IsEmpty());
+  for (const auto& dir : NamedTempDirs(output)) EXPECT_FALSE(fs::exists(dir)) << dir << " was left behind";
+}
+
 TEST_F(FailureReportTest, WorkerKilledMidRunIsReportedAndNothingRemains) {
   // worker1 (an initial worker, never picked to leave) is SIGKILLed a second
   // after it starts, while the scenario grows and shrinks around it.

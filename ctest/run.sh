@@ -32,8 +32,9 @@ cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" --parallel "$(nproc)"
 
 start=$(date +%s)
+rm -rf "$build/test-results"  # this run's gtest XML only, no stale files from earlier runs
 set +e
-ctest --test-dir "$build" "${label_args[@]}" --parallel "$jobs" --output-on-failure \
+ctest --test-dir "$build" "${label_args[@]}" --parallel "$jobs" --output-on-failure --no-tests=error \
   --output-junit "$build/junit-$selection.xml" "$@" | tee "$build/ctest-$selection.log"
 status=${PIPESTATUS[0]}
 set -e

@@ -131,12 +131,23 @@ std::set<std::uint16_t> probe_ports(const harness::Runner& probe) {
   return ports;
 }
 
+// "FIRST-LAST": `count` ports just above ip_local_port_range.
+std::string ports_above_ephemeral_range(int count) {
+  std::ifstream range_file("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768, high = 60999;
+  range_file >> low >> high;
+  const int first = std::min(high + 1, 65535 - count + 1);
+  return std::to_string(first) + "-" + std::to_string(first + count - 1);
+}
+
 TEST(PortAllocatorTest, TwoProcessesAtOnceNeverGetTheSamePort) {
   harness::TempDir dir("port_probe.");
   const auto registry = (dir.path() / "registry").string();
   // Both probes sweep the whole of one small range until it is exhausted, so
-  // they are bound to contend for every port in it.
-  const std::string range = "20000-20299";
+  // they are bound to contend for every port in it. The range lies above the
+  // kernel's ephemeral range, where neither the OS nor the default allocator
+  // of tests running beside this one (ctest -j) hands out ports.
+  const std::string range = ports_above_ephemeral_range(300);
   harness::Runner first("probe1", {PORT_PROBE_PATH, registry, range}, dir.path() / "probe1.log");
   harness::Runner second("probe2", {PORT_PROBE_PATH, registry, range}, dir.path() / "probe2.log");
   first.start();

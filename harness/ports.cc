@@ -21,6 +21,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
 
+#include "harness/interrupt_cleanup.h"
+
 namespace harness {
 
 namespace {
@@ -139,6 +141,22 @@ int try_lock(const std::filesystem::path& path) {
   }
 }
 
+// Lock files whose holder died without releasing them (the kernel dropped
+// its flock, the file stayed): take each such lock and release it, which
+// unlinks the file, so the registry does not fill up with them.
+void sweep_abandoned_locks(const std::filesystem::path& registry) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(registry, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("port-", 0) != 0 || entry.path().extension() != ".lock") continue;
+    try {
+      if (int fd = try_lock(entry.path()); fd != -1) release(fd, entry.path());
+    } catch (const std::system_error&) {
+      // Not ours to remove (another user's registry entry); leave it.
+    }
+  }
+}
+
 }  // namespace
 
 PortAllocator::PortAllocator(std::string host, std::filesystem::path registry)
@@ -157,10 +175,14 @@ PortAllocator::PortAllocator(std::string host, std::filesystem::path registry)
     throw std::runtime_error(
         fmt::format("port lock registry {} is not a directory and cannot be created", registry_.string()));
   }
+  sweep_abandoned_locks(registry_);
 }
 
 PortAllocator::~PortAllocator() {
-  for (const auto& lock : locks_) release(lock.fd, lock.path);
+  for (const auto& lock : locks_) {
+    forget_on_interrupt(lock.path);
+    release(lock.fd, lock.path);
+  }
 }
 
 std::uint16_t PortAllocator::allocate() {
@@ -184,6 +206,7 @@ std::uint16_t PortAllocator::allocate() {
       continue;
     }
     locks_.push_back(Lock{port, fd, path});
+    remove_on_interrupt(path);
     return port;
   }
   throw std::runtime_error(fmt::format(

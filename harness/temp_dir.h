@@ -7,7 +7,10 @@ namespace harness {
 
 class TempDir {
  public:
-  // Created under $TMPDIR (or /tmp) as <prefix>XXXXXX (mkdtemp).
+  // Created under $TMPDIR (or /tmp) as <prefix><pid>.XXXXXX (mkdtemp), and
+  // removed even if the process is interrupted (SIGINT, SIGTERM, SIGHUP).
+  // Directories of this prefix left by a process that no longer exists
+  // (killed outright) are removed first.
   explicit TempDir(const std::string& prefix = "autoscale.");
   ~TempDir();
   TempDir(const TempDir&) = delete;
@@ -15,7 +18,7 @@ class TempDir {
 
   const std::filesystem::path& path() const { return path_; }
   // Keeps the directory (e.g. to look at a failed test's logs).
-  void keep() { keep_ = true; }
+  void keep();
 
  private:
   std::filesystem::path path_;

@@ -11,6 +11,10 @@ target_link_libraries(port_probe PRIVATE harness)
 add_executable(runner_parent_probe ${CMAKE_CURRENT_LIST_DIR}/runner_parent_probe.cc)
 target_link_libraries(runner_parent_probe PRIVATE harness)
 
+# A test process holding a directory, a port and a worker, to be interrupted.
+add_executable(interrupt_probe ${CMAKE_CURRENT_LIST_DIR}/interrupt_probe.cc)
+target_link_libraries(interrupt_probe PRIVATE harness)
+
 autoscale_add_gtest(harness_process_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/runner_test.cc
@@ -18,8 +22,10 @@ autoscale_add_gtest(harness_process_test
     ${CMAKE_CURRENT_LIST_DIR}/ports_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/temp_dir_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/cluster_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/interrupt_cleanup_test.cc
   LABELS unit
   TIMEOUT 120)
 target_compile_definitions(harness_process_test PRIVATE PORT_PROBE_PATH="$<TARGET_FILE:port_probe>"
-  RUNNER_PARENT_PROBE_PATH="$<TARGET_FILE:runner_parent_probe>")
-add_dependencies(harness_process_test port_probe runner_parent_probe)
+  RUNNER_PARENT_PROBE_PATH="$<TARGET_FILE:runner_parent_probe>"
+  INTERRUPT_PROBE_PATH="$<TARGET_FILE:interrupt_probe>")
+add_dependencies(harness_process_test port_probe runner_parent_probe interrupt_probe)

@@ -71,6 +71,15 @@ TEST_F(FormationDetailsTest, StatusIsNotInitializedUntilEveryWorkerHasArrived) {
   EXPECT_TRUE(AwaitExit(initializer, 0, 5s));
 }
 
+TEST_F(FormationDetailsTest, RepeatedEngineRuntimeFlagsAreAcceptedAndIgnored) {
+  // A user's worker command may carry its own runtime flags; the suite appends
+  // --ponythreads=1 --ponypinasio --ponynoblock after them, so each comes twice.
+  autoscale::WorkerCommand command = autoscale::bundled_worker_command();
+  for (const char* flag : {"--ponythreads=4", "--ponypinasio", "--ponynoblock"}) command.argv.push_back(flag);
+  autoscale::ClusterTest::StartCluster(command, 2);
+  EXPECT_TRUE(AwaitMembers(cluster().member_names(), 10s)) << cluster().outputs(5);
+}
+
 TEST_F(FormationDetailsTest, SourceIdsNameTheSourceListeners) {
   StartCluster(1);
   ASSERT_TRUE(AwaitMembers({"initializer"}));

@@ -1,6 +1,9 @@
 // How workers end: SIGTERM, CleanShutdown, a leaver-free stop after the
 // initializer went first, and a joiner refused for a duplicate name. Also the
-// commands that get no answer (Print, RotateLog).
+// commands that get no answer (Print, RotateLog). A worker that dies (SIGTERM
+// or SIGKILL by hand) leaves the membership, also in the middle of a migration.
+#include <csignal>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -15,6 +18,19 @@ class LifecycleTest : public WorkerClusterTest {
   void SetUp() override {
     StartCluster(3);
     ASSERT_TRUE(AwaitMembers(cluster().member_names()));
+  }
+  // A joiner outside the harness's cluster: killing it is not a crash of the cluster's.
+  harness::Runner& LaunchJoiner(const std::string& name) {
+    const auto ports = ports_.allocate(2);
+    return LaunchExtra(name, {"--in", cluster().source_address(), "--out", sink_.address(), "--metrics",
+                              metrics_.address(), "--name", name, "--my-control", ports_.address(ports[0]),
+                              "--my-data", ports_.address(ports[1]), "--join", cluster().control_address(),
+                              "--worker-count", "1"});
+  }
+  harness::Runner& Worker(const std::string& name) {
+    for (harness::Runner* runner : cluster().runners())
+      if (runner->name() == name) return *runner;
+    throw std::invalid_argument("no runner named " + name);
   }
 };
 
@@ -74,6 +90,46 @@ TEST_F(LifecycleTest, AJoinerWithADuplicateNameExitsNonZeroNamingIt) {
   EXPECT_TRUE(AwaitLines(duplicate, {"ERROR: .*duplicate worker name 'worker1'"}));
   EXPECT_TRUE(AwaitLines(cluster().initializer(), {"refused worker 'worker1'"}, from));
   EXPECT_TRUE(AwaitMembers(cluster().member_names(), 5s)) << "the cluster is unchanged";
+}
+
+TEST_F(LifecycleTest, AWorkerThatDiesLeavesTheStatusAndThePartitionQuery) {
+  harness::Runner& initializer = cluster().initializer();
+  harness::Runner& worker2 = Worker("worker2");
+  const std::size_t from = initializer.tell();
+  cluster().expect_exit({&worker2});
+  worker2.stop();  // by hand, not a shrink
+  ASSERT_TRUE(AwaitExit(worker2, 0, 5s));
+  ASSERT_TRUE(AwaitLines(initializer, {"lost worker worker2"}, from));
+  // Only the live workers are listed; worker2's keys are unowned until the next event.
+  EXPECT_TRUE(AwaitView("worker2 gone from the status and the partition query after it was lost",
+                        {harness::has_worker_count(2), harness::has_members({"initializer", "worker1"}),
+                         harness::leavers_are_gone({"worker2"})},
+                        10s));
+
+  // A later grow places the lost keys again, and a shrink after it still works.
+  const auto joiners = cluster().grow(1);
+  ASSERT_TRUE(AwaitMembers({"initializer", "worker1", joiners.front()->name()}));
+  harness::Runner& worker1 = Worker("worker1");
+  ASSERT_TRUE(cluster().shrink({&worker1}).accepted());
+  EXPECT_TRUE(AwaitMembers({"initializer", joiners.front()->name()}));
+  EXPECT_TRUE(AwaitExit(worker1, 0));
+}
+
+TEST_F(LifecycleTest, AShrinkWaitingOnAWorkerThatIsKilledCompletesWithoutIt) {
+  harness::Runner& initializer = cluster().initializer();
+  harness::Runner& doomed = LaunchJoiner("doomed");
+  ASSERT_TRUE(AwaitMembers({"initializer", "worker1", "worker2", "doomed"}));
+  // Stopped, it cannot answer the drain marker: the shrink waits on it.
+  ASSERT_EQ(::kill(doomed.pid(), SIGSTOP), 0);
+  const std::size_t from = initializer.tell();
+  harness::Runner& worker1 = Worker("worker1");
+  ASSERT_TRUE(cluster().shrink({&worker1}).accepted());
+  ASSERT_TRUE(AwaitLines(initializer, {"Migration [0-9]+: drain: marker sent to 3 worker"}, from));
+  doomed.kill();
+  ASSERT_TRUE(doomed.wait_for(5s));
+  EXPECT_TRUE(AwaitLines(initializer, {"lost worker doomed", Literal("~~~Resuming message processing.~~~")}, from));
+  EXPECT_TRUE(AwaitMembers({"initializer", "worker2"})) << "the shrink completes and the lost worker is not a member";
+  EXPECT_TRUE(AwaitExit(worker1, 0));
 }
 
 }  // namespace

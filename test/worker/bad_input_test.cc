@@ -1,12 +1,16 @@
 // Bad input never crashes a worker and loses nothing else: bad source frames,
 // an oversized length header, garbage on the external channel, unknown
-// request types, bad shrink JSON, a bad command line, a port in use.
+// request types, bad shrink JSON, a bad command line, a port in use, and a
+// stray client's bytes on the internal control and data ports.
 #include <algorithm>
+
+#include <boost/endian/conversion.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "harness/alphabet.h"
+#include "harness/deadline_socket.h"
 #include "harness/external_client.h"
 #include "harness/reader.h"
 #include "harness/sender.h"
@@ -122,6 +126,74 @@ TEST_F(BadInputTest, BadShrinkRequestsGetAnErrorAnswerAndChangeNothing) {
     EXPECT_NE(answer.payload.rfind("Shrinking by", 0), 0u) << answer.payload;
   }
   EXPECT_TRUE(StillServing());
+}
+
+// What a stray client may send to a port of the workers' internal protocol.
+struct Garbage {
+  std::string what;
+  std::string bytes;
+  std::string warning;  // what the worker's warning must say (a regular expression)
+};
+
+std::string LengthPrefixed(std::uint32_t length, std::string_view rest) {
+  std::string bytes(4, '\0');
+  boost::endian::store_big_u32(reinterpret_cast<unsigned char*>(bytes.data()), length);
+  return bytes.append(rest);
+}
+
+std::vector<Garbage> InternalPortGarbage() {
+  const std::string http = "GET / HTTP/1.1\r\nHost: worker\r\n\r\n";  // 'GET ' read as a length
+  return {{"an HTTP request", http,
+           fmt::format("length header {}", boost::endian::load_big_u32(reinterpret_cast<const unsigned char*>(http.data())))},
+          {"a frame of protocol version 99", LengthPrefixed(4, std::string("\x63\x0a{}", 4)), "protocol version 99"},
+          {"an oversized length header", LengthPrefixed(0x7fffffff, "xxxx"), "length header 2147483647"},
+          {"a frame too short for its header", LengthPrefixed(1, "\x01"), "shorter than its 2-byte header"}};
+}
+
+// The value that follows `flag` on a runner's command line.
+std::string ArgumentOf(const harness::Runner& runner, const std::string& flag) {
+  const auto& argv = runner.argv();
+  const auto it = std::find(argv.begin(), argv.end(), flag);
+  return it == argv.end() || std::next(it) == argv.end() ? std::string() : *std::next(it);
+}
+
+// Connects to `address`, sends `bytes`, and waits until the worker closes that connection.
+::testing::AssertionResult ClosedAfterSending(const std::string& address, const std::string& bytes) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  const harness::Address target = harness::parse_address(address);
+  harness::DeadlineSocket socket;
+  if (const auto ec = socket.connect(target.host, target.port, deadline))
+    return ::testing::AssertionFailure() << "cannot connect to " << address << ": " << ec.message();
+  if (const auto ec = socket.write(bytes, deadline))
+    return ::testing::AssertionFailure() << "cannot send to " << address << ": " << ec.message();
+  char byte = 0;
+  const auto ec = socket.read(&byte, 1, deadline);
+  if (!ec) return ::testing::AssertionFailure() << address << " answered a byte instead of closing the connection";
+  if (ec == boost::system::errc::timed_out)
+    return ::testing::AssertionFailure() << address << " kept the connection open 5 s after the garbage";
+  return ::testing::AssertionSuccess() << "closed: " << ec.message();
+}
+
+TEST_F(BadInputTest, GarbageOnAnInternalPortIsNamedInAWarningAndClosesOnlyThatConnection) {
+  StartTraffic();
+  ASSERT_TRUE(AwaitTraffic());
+  harness::Runner& initializer = cluster().initializer();
+  harness::Runner& worker = *cluster().runners().at(1);
+  const std::vector<std::pair<harness::Runner*, std::string>> ports = {
+      {&initializer, "--control"}, {&initializer, "--data"}, {&worker, "--my-control"}, {&worker, "--my-data"}};
+  for (const auto& [runner, flag] : ports) {
+    const std::string address = ArgumentOf(*runner, flag);
+    ASSERT_FALSE(address.empty()) << runner->name() << " has no " << flag;
+    for (const Garbage& garbage : InternalPortGarbage()) {
+      SCOPED_TRACE(fmt::format("{} sent to {} {} {}", garbage.what, runner->name(), flag, address));
+      const std::size_t from = runner->tell();
+      EXPECT_TRUE(ClosedAfterSending(address, garbage.bytes));
+      EXPECT_TRUE(AwaitLines(*runner, {"^WARNING: .*" + Literal(address) + ".*" + garbage.warning}, from, 5s));
+    }
+  }
+  EXPECT_TRUE(StillServing());
+  EXPECT_TRUE(AwaitTraffic()) << "records keep flowing";
+  EXPECT_TRUE(StopTrafficAndCheckExactlyOnce()) << "the garbage lost no record";
 }
 
 class CommandLineTest : public WorkerClusterTest {

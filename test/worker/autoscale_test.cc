@@ -1,6 +1,8 @@
 // Growing and shrinking a cluster of alphabet workers while records flow:
-// membership, where partitions go, the milestone lines, and exactly-once totals.
+// membership, where partitions go, the milestone lines, and exactly-once totals;
+// and a migration stuck on an unresponsive worker names it.
 #include <algorithm>
+#include <csignal>
 #include <regex>
 #include <set>
 
@@ -147,6 +149,40 @@ TEST_F(AutoscaleTest, TotalsStayExactlyOnceThroughGrowsAndShrinks) {
   ASSERT_TRUE(AwaitShrunk(Names(leavers)));
   ASSERT_TRUE(AwaitTraffic());
   EXPECT_TRUE(StopTrafficAndCheckExactlyOnce());
+}
+
+// SIGSTOPs a worker; SIGCONTs it when resumed or destroyed, so that a failed
+// test still leaves a worker that the teardown's SIGTERM can stop.
+class StoppedWorker {
+ public:
+  explicit StoppedWorker(harness::Runner& runner) : runner_(runner) { stopped_ = ::kill(runner_.pid(), SIGSTOP) == 0; }
+  ~StoppedWorker() { Resume(); }
+  bool stopped() const { return stopped_; }
+  void Resume() {
+    if (stopped_) ::kill(runner_.pid(), SIGCONT);
+    stopped_ = false;
+  }
+
+ private:
+  harness::Runner& runner_;
+  bool stopped_ = false;
+};
+
+TEST_F(AutoscaleTest, AMigrationWaitingOnAStuckWorkerNamesItUntilItAnswers) {
+  StartCluster(3);
+  ASSERT_TRUE(AwaitMembers(cluster().member_names()));
+  harness::Runner& initializer = cluster().initializer();
+  harness::Runner* leaver = cluster().runners().at(1);
+  harness::Runner* stuck = cluster().runners().at(2);
+  StoppedWorker stopped(*stuck);
+  ASSERT_TRUE(stopped.stopped()) << "SIGSTOP to " << stuck->name();
+  const std::size_t from = initializer.tell();
+  ASSERT_EQ(cluster().shrink({leaver}).text, "Shrinking by 1 workers!");
+  // Said after about a second, then again every few seconds, naming only the silent worker.
+  const std::string waiting = fmt::format("^Migration [0-9]+: drain: still waiting for {}$", stuck->name());
+  ASSERT_TRUE(AwaitLines(initializer, {waiting, waiting}, from, 15s));
+  stopped.Resume();
+  EXPECT_TRUE(AwaitShrunk({leaver->name()})) << "the migration goes on once the worker answers";
 }
 
 }  // namespace

@@ -8,8 +8,16 @@
 #include <string_view>
 
 #include <boost/asio.hpp>
+#include <boost/endian/conversion.hpp>
 
 namespace harness_test {
+
+// `payload` behind its u32 big-endian length header, as the wire carries it.
+inline std::string framed(const std::string& payload) {
+  std::string out(4, '\0');
+  boost::endian::store_big_u32(reinterpret_cast<unsigned char*>(out.data()), static_cast<std::uint32_t>(payload.size()));
+  return out + payload;
+}
 
 class RawClient {
  public:

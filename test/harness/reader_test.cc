@@ -8,23 +8,19 @@
 #include <gtest/gtest.h>
 
 #include "harness/temp_dir.h"
+#include "test/harness/raw_client.h"
 
 namespace harness {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using harness_test::framed;
 
 std::vector<std::string> drain(Reader::Source source) {
   std::vector<std::string> out;
   while (auto record = source()) out.push_back(*record);
   return out;
-}
-
-std::string framed(const std::string& payload) {
-  std::string out(4, '\0');
-  boost::endian::store_big_u32(reinterpret_cast<unsigned char*>(out.data()), static_cast<std::uint32_t>(payload.size()));
-  return out + payload;
 }
 
 void write_file(const std::filesystem::path& path, const std::string& bytes) {

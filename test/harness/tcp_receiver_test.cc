@@ -22,13 +22,8 @@ using autoscale::Passed;
 using harness_test::RawClient;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using harness_test::framed;
 using namespace std::chrono_literals;
-
-std::string framed(const std::string& payload) {
-  std::string out(4, '\0');
-  boost::endian::store_big_u32(reinterpret_cast<unsigned char*>(out.data()), static_cast<std::uint32_t>(payload.size()));
-  return out + payload;
-}
 
 std::string header(std::uint32_t length) {
   std::string out(4, '\0');

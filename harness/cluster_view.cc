@@ -79,7 +79,6 @@ ClusterCheck has_members(std::vector<std::string> names) {
 
 ClusterCheck all_workers_own_partitions(std::string step) {
   return {fmt::format("every worker owns a {} partition", step), [step](const ClusterView& v) -> std::string {
-            const auto with = v.partitions.workers_with_partitions();
             const auto it = v.partitions.state_partitions.find(step);
             std::vector<std::string> idle;
             for (const auto& name : v.status.worker_names) {
@@ -114,25 +113,26 @@ ClusterCheck each_partition_owned_once(std::string step, std::set<std::string> k
           }};
 }
 
-ClusterCheck joiners_took_partitions_from_others(PartitionMap before, std::vector<std::string> joiners) {
-  return {fmt::format("joiners {} took partitions from other workers", joiners),
-          [before = std::move(before), joiners](const ClusterView& v) -> std::string {
+ClusterCheck joiners_took_partitions_from_others(std::string step, PartitionMap before,
+                                                 std::vector<std::string> joiners) {
+  return {fmt::format("joiners {} took {} partitions from other workers", joiners, step),
+          [step, before = std::move(before), joiners](const ClusterView& v) -> std::string {
+            const auto now = v.partitions.state_partitions.find(step);
+            if (now == v.partitions.state_partitions.end()) return fmt::format("no {} partitions are listed", step);
+            const auto owners_before = before.owners(step);
             std::vector<std::string> problems;
-            for (const auto& [step, workers] : v.partitions.state_partitions) {
-              const auto owners_before = before.owners(step);
-              for (const auto& joiner : joiners) {
-                const auto it = workers.find(joiner);
-                if (it == workers.end() || it->second.empty()) {
-                  problems.push_back(fmt::format("{} owns no {} partition", joiner, step));
-                  continue;
-                }
-                for (const auto& key : it->second) {
-                  const auto prev = owners_before.find(key);
-                  if (prev == owners_before.end())
-                    problems.push_back(fmt::format("{} owns {} which nobody owned before", joiner, key));
-                  else if (prev->second == joiner)
-                    problems.push_back(fmt::format("{} owned {} before it joined", joiner, key));
-                }
+            for (const auto& joiner : joiners) {
+              const auto it = now->second.find(joiner);
+              if (it == now->second.end() || it->second.empty()) {
+                problems.push_back(fmt::format("{} owns no {} partition", joiner, step));
+                continue;
+              }
+              for (const auto& key : it->second) {
+                const auto prev = owners_before.find(key);
+                if (prev == owners_before.end())
+                  problems.push_back(fmt::format("{} owns {} which nobody owned before", joiner, key));
+                else if (prev->second == joiner)
+                  problems.push_back(fmt::format("{} owned {} before it joined", joiner, key));
               }
             }
             return problems.empty() ? "" : fmt::format("{}", fmt::join(problems, "; "));

@@ -44,8 +44,9 @@ ClusterCheck has_members(std::vector<std::string> names);
 ClusterCheck all_workers_own_partitions(std::string step);
 // Every key of `step` is owned by exactly one worker.
 ClusterCheck each_partition_owned_once(std::string step, std::set<std::string> keys);
-// Each joiner owns partitions, and only partitions some other worker owned in `before`.
-ClusterCheck joiners_took_partitions_from_others(PartitionMap before, std::vector<std::string> joiners);
+// Each joiner owns partitions of `step`, and only ones some other worker owned in `before`.
+ClusterCheck joiners_took_partitions_from_others(std::string step, PartitionMap before,
+                                                 std::vector<std::string> joiners);
 // No leaver is listed anywhere any more (so it owns nothing).
 ClusterCheck leavers_are_gone(std::vector<std::string> leavers);
 

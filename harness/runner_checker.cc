@@ -116,4 +116,9 @@ WaitResult wait_for_ready(Runner& runner, const std::string& pattern,
   return RunnerChecker(runner, {pattern}, timeout, from).wait();
 }
 
+std::string regex_literal(const std::string& text) {
+  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
+  return std::regex_replace(text, special, R"(\$&)");
+}
+
 }  // namespace harness

@@ -33,6 +33,9 @@ class RunnerChecker {
   std::size_t end_offset_ = 0;
 };
 
+// A pattern that matches `text` literally (milestone lines hold '*', '~', '-', '.').
+std::string regex_literal(const std::string& text);
+
 // A worker is ready when it prints `pattern`; dies or times out otherwise.
 [[nodiscard]] WaitResult wait_for_ready(Runner& runner, const std::string& pattern,
                                         std::chrono::milliseconds timeout, std::size_t from = 0);

@@ -75,7 +75,7 @@ std::string VoteLedger::check_exactly_once(const std::vector<ReceivedRecord>& si
     std::uint64_t expect = 1;
     for (std::size_t i = 0; i < totals.size(); ++i) {
       const std::uint64_t t = totals[i];
-      if (t > n) {
+      if (t == 0 || t > n) {  // a total is at least 1 (one vote per record) and at most n
         beyond.push_back(t);
       } else if (i > 0 && t == totals[i - 1]) {
         doubled.push_back(t);
@@ -95,7 +95,7 @@ std::string VoteLedger::check_exactly_once(const std::vector<ReceivedRecord>& si
     };
     if (!missing.empty()) line += "; lost totals " + list(missing);
     if (!doubled.empty()) line += "; counted twice " + list(doubled);
-    if (!beyond.empty()) line += "; totals above what was sent " + list(beyond);
+    if (!beyond.empty()) line += fmt::format("; totals outside 1..{} ", n) + list(beyond);
     report_key(line);
   }
   for (const auto& [key, totals] : seen) {

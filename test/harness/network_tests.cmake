@@ -17,5 +17,7 @@ autoscale_add_gtest(harness_data_test
     metrics_data_test.cc
     scenario_plan_test.cc
     alphabet_test.cc
+    vote_ledger_test.cc
+    cluster_view_test.cc
   LABELS unit
   TIMEOUT 60)

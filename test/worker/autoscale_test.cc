@@ -24,7 +24,7 @@ class AutoscaleTest : public WorkerClusterTest {
     return AwaitView(fmt::format("grow by {} ({})", count, fmt::join(names, ", ")),
                      {harness::is_processing(), harness::has_members(cluster().member_names()),
                       harness::all_workers_own_partitions("letter-state"),
-                      harness::joiners_took_partitions_from_others(before, names)});
+                      harness::joiners_took_partitions_from_others("letter-state", before, names)});
   }
   // Waits until the leavers are gone, own nothing, and have exited 0.
   ::testing::AssertionResult AwaitShrunk(const std::vector<std::string>& leavers) {

@@ -11,11 +11,6 @@
 
 namespace alphabet_test {
 
-std::string Literal(const std::string& text) {
-  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-  return std::regex_replace(text, special, R"(\$&)");
-}
-
 void WorkerClusterTest::StartCluster(int initial) {
   autoscale::ClusterTest::StartCluster(autoscale::bundled_worker_command(), initial);
 }

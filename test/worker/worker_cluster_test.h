@@ -28,7 +28,7 @@ using autoscale::Passed;
 inline std::uint16_t PortOf(const std::string& address) { return harness::parse_address(address).port; }
 
 // A regular expression matching `text` literally (milestone lines hold '*', '~', '-').
-std::string Literal(const std::string& text);
+inline std::string Literal(const std::string& text) { return harness::regex_literal(text); }
 
 class WorkerClusterTest : public autoscale::ClusterTest {
  protected:

@@ -5,6 +5,8 @@
 #include <boost/endian/conversion.hpp>
 #include <fmt/format.h>
 
+#include "harness/sink_await.h"
+
 
 namespace harness::alphabet {
 namespace {
@@ -66,9 +68,7 @@ std::optional<Total> decode_total(std::string_view payload) {
 
 std::string describe_total(const std::string& payload) {
   if (auto total = decode_total(payload)) return fmt::format("{}={}", total->key, total->total);
-  std::string hex = fmt::format("{} bytes:", payload.size());
-  for (unsigned char c : payload) hex += fmt::format(" {:02x}", c);
-  return hex;
+  return hex_payload(payload);
 }
 
 }  // namespace harness::alphabet

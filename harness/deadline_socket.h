@@ -45,7 +45,7 @@ class DeadlineSocket {
   boost::system::error_code read(char* data, std::size_t size, Clock::time_point deadline);
 
   bool is_open() const;
-  // Half-closes then closes, so everything written is delivered before the FIN.
+  // Shuts the socket down and closes it (what was written is already with the kernel).
   void close();
 
  private:

@@ -15,7 +15,7 @@ class AutoscaleError : public std::runtime_error {
   const std::vector<int>& steps() const { return steps_; }
   const std::string& last_answer() const { return last_answer_; }
   const std::string& worker_output() const { return worker_output_; }
-  // "failed after [4, -1, 4]: <what>\nlast answer: ...\n<worker output>"
+  // "failed after [4, -1, 4]: <what>\nthe cluster last answered: ...\n<worker output>"
   std::string report() const;
 
  private:

@@ -159,8 +159,11 @@ Runner::~Runner() {
   try {
     if (!process_->reap_if_exited()) {
       ::killpg(process_->pid, SIGKILL);
-      // SIGKILL cannot be caught; the only wait left is the kernel tearing it down.
-      process_->wait_until(std::chrono::steady_clock::time_point::max());
+      // SIGKILL cannot be caught; the only wait left is the kernel tearing it
+      // down, which can still hang on a process stuck in the kernel (state D).
+      if (!process_->wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(10)))
+        std::fprintf(stderr, "harness: runner '%s' (pid %d) still not gone 10 s after SIGKILL; leaving it\n",
+                     name_.c_str(), static_cast<int>(process_->pid));
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "harness: could not reap runner '%s': %s\n", name_.c_str(), e.what());

@@ -24,6 +24,9 @@ class Runner {
 
   // Spawns the process (Boost.Process) as leader of a new process group.
   // Throws std::runtime_error naming the command if it cannot be spawned.
+  // The process is SIGKILLed when the thread that called start() ends (so a
+  // killed test leaves no worker): call it from a thread that lives as long as
+  // the test, such as the test's main thread, not from a short-lived one.
   void start();
   // Starts the same command line again (after it has exited); output is appended.
   void respawn();

@@ -181,7 +181,7 @@ void TCPReceiver::stop() {
   server_->stopped = true;
   // Closing from the I/O thread: Asio sockets are not safe to touch from two threads.
   asio::post(server_->io, [server = server_.get()] { server->close_all(); });
-  server_->thread.join();
+  if (server_->thread.joinable()) server_->thread.join();  // start() may have failed before the thread ran
 }
 
 std::string TCPReceiver::address() const { return fmt::format("{}:{}", host_, port_); }

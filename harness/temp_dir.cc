@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -25,6 +26,9 @@ std::filesystem::path temp_root() {
   return tmp && *tmp ? std::filesystem::path(tmp) : std::filesystem::path("/tmp");
 }
 
+// Marks a directory that keep() asked to outlive its owner.
+constexpr const char* kKeepMarker = ".kept";
+
 // Directories <prefix><pid>.XXXXXX whose owner process is gone: it was
 // killed (SIGKILL, e.g. by ctest on a timeout) before it could remove them.
 void remove_abandoned(const std::string& prefix) {
@@ -37,6 +41,7 @@ void remove_abandoned(const std::string& prefix) {
     if (dot == std::string::npos || dot == 0 || rest.find_first_not_of("0123456789") != dot) continue;
     const pid_t owner = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
     if (::kill(owner, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    if (std::filesystem::exists(entry.path() / kKeepMarker)) continue;  // kept on purpose
     std::error_code ignored;
     std::filesystem::remove_all(entry.path(), ignored);
   }
@@ -65,6 +70,7 @@ TempDir::TempDir(const std::string& prefix) {
 void TempDir::keep() {
   keep_ = true;
   forget_on_interrupt(path_);
+  std::ofstream(path_ / kKeepMarker) << "kept on purpose; later runs leave this directory alone\n";
 }
 
 TempDir::~TempDir() {

@@ -17,7 +17,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  // Keeps the directory (e.g. to look at a failed test's logs).
+  // Keeps the directory (e.g. to look at a failed test's logs): it is not
+  // removed on destruction, on interrupt, or by a later run's sweep.
   void keep();
 
  private:

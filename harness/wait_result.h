@@ -15,7 +15,8 @@ class [[nodiscard]] WaitResult {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  // Empty when ok(); otherwise "awaited X for Ns; last seen: Y".
+  // Empty when ok(); otherwise what was awaited, for how long, and what was
+  // last seen (each wait words it for its own subject).
   const std::string& message() const { return message_; }
 
  private:

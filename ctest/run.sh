@@ -6,7 +6,7 @@
 #
 #   ctest/run.sh autoscale   # the main job: the autoscale suite against the reference worker
 #   ctest/run.sh all         # every test: harness, worker and autoscale suites
-#   ctest/run.sh unit|worker|setup|grow|shrink   # one label
+#   ctest/run.sh LABEL       # one label: unit, worker, setup, grow, shrink, loglines, extra, suite, bench
 #
 # Environment: BUILD_DIR (default build), CTEST_PARALLEL_LEVEL (default 2),
 # AUTOSCALE_WORKER_COMMANDS (see README) and anything ctest takes after `--`.
@@ -20,8 +20,8 @@ jobs=${CTEST_PARALLEL_LEVEL:-2}
 
 case "$selection" in
   all) label_args=() ;;
-  autoscale|unit|worker|setup|grow|shrink) label_args=(-L "^${selection}\$") ;;
-  *) echo "usage: ctest/run.sh [autoscale|all|unit|worker|setup|grow|shrink] [ctest args...]" >&2; exit 2 ;;
+  [a-z]*) label_args=(-L "^${selection}\$") ;;
+  *) echo "usage: ctest/run.sh [all|autoscale|LABEL] [ctest args...]   (labels: ctest --print-labels)" >&2; exit 2 ;;
 esac
 
 bash "$root/third_party/install-deps.sh"

@@ -39,7 +39,7 @@ const AutoscaleScenario* find(const std::vector<AutoscaleScenario>& all, const s
 }
 
 TEST(ScenarioMatrixTest, SixteenAutoscaleScenariosWithReadableNamesAndSmallestInitialClusters) {
-  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "");
+  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "alphabet=/opt/alphabet");
   const auto matrix = autoscale_matrix();
   ASSERT_EQ(matrix.size(), 16u);
   std::set<std::string> names;
@@ -60,7 +60,7 @@ TEST(ScenarioMatrixTest, SixteenAutoscaleScenariosWithReadableNamesAndSmallestIn
 }
 
 TEST(ScenarioMatrixTest, FiveSetupScenariosFormTenToFiftyWorkers) {
-  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "");
+  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "alphabet=/opt/alphabet");
   const auto setup = setup_matrix();
   ASSERT_EQ(setup.size(), 5u);
   EXPECT_EQ(setup.front().name, "form_10_workers");
@@ -78,7 +78,7 @@ TEST(ScenarioMatrixTest, EveryCommandRunsEveryScenarioUnderItsOwnName) {
 }
 
 TEST(ExtraScenariosTest, ParsesOpsCyclesAndInitial) {
-  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "");
+  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "alphabet=/opt/alphabet");
   const auto extra = parse_extra_scenarios("1,-2x3@5; +4 x 1 ; x1@12");
   ASSERT_EQ(extra.size(), 3u);
   EXPECT_EQ(extra[0].name, "grow_by_1_shrink_by_2_x3_from_5");
@@ -91,14 +91,14 @@ TEST(ExtraScenariosTest, ParsesOpsCyclesAndInitial) {
 }
 
 TEST(ExtraScenariosTest, TooFewInitialWorkersBecomesAFailingScenarioSayingWhy) {
-  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "");
+  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "alphabet=/opt/alphabet");
   const auto extra = parse_extra_scenarios("-2x1@2");
   ASSERT_EQ(extra.size(), 1u);
   EXPECT_THAT(extra[0].config_error, HasSubstr("need at least 3 initial workers"));
 }
 
 TEST(ExtraScenariosTest, MalformedOrHugeEntriesBecomeFailingScenariosNotACrash) {
-  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "");
+  ScopedEnvironment one_command("AUTOSCALE_WORKER_COMMANDS", "alphabet=/opt/alphabet");
   const auto extra = parse_extra_scenarios("grow by one; 1x3@99999999999; 99999999999x1; 1,-1x2");
   ASSERT_EQ(extra.size(), 4u);
   EXPECT_THAT(extra[0].config_error, HasSubstr("is not OPS x CYCLES"));
@@ -126,12 +126,12 @@ TEST(WorkerCommandsTest, LabelsAreMadeUniqueWithoutClashes) {
   EXPECT_THAT(labels, ElementsAre("x_2", "x", "x_3", "ab", "a"));
 }
 
-TEST(WorkerCommandsTest, DefaultIsTheBundledWorker) {
-  ScopedEnvironment none("AUTOSCALE_WORKER_COMMANDS", "");
-  const auto commands = configured_worker_commands();
-  ASSERT_EQ(commands.size(), 1u);
-  EXPECT_EQ(commands[0].label, "alphabet");
-  EXPECT_THAT(commands[0].argv.front(), HasSubstr("alphabet"));
+TEST(WorkerCommandsTest, TheBundledWorkerIsTheAlphabetBinary) {
+  // The default when neither the environment nor the build names a command.
+  const WorkerCommand bundled = bundled_worker_command();
+  EXPECT_EQ(bundled.label, "alphabet");
+  ASSERT_EQ(bundled.argv.size(), 1u);
+  EXPECT_THAT(bundled.argv.front(), HasSubstr("alphabet"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -88,6 +89,32 @@ TEST_F(InterruptCleanupTest, WhatAKilledProcessLeftIsSweptByTheNext) {
   harness::PortAllocator allocator("127.0.0.1", registry_.path());
   EXPECT_FALSE(fs::exists(held.dir)) << held.dir << " was not swept";
   EXPECT_FALSE(fs::exists(held.lock)) << held.lock << " was not swept";
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TempDirSweepTest, AbandonedDirectoriesGoKeptOnesStay) {
+  // A pid that surely belongs to no live process: one that has exited and been reaped.
+  harness::TempDir logs("sweep-test-logs.");
+  harness::Runner done("done", {"/bin/true"}, logs.path() / "done.log");
+  done.start();
+  ASSERT_TRUE(done.wait_for(10s));
+  const pid_t dead = done.pid();
+  ASSERT_EQ(done.poll(), 0);
+
+  const fs::path root = logs.path().parent_path();
+  const fs::path abandoned = root / ("sweep-test." + std::to_string(dead) + ".abandoned");
+  const fs::path kept = root / ("sweep-test." + std::to_string(dead) + ".kept");
+  fs::create_directories(abandoned / "logs");
+  fs::create_directories(kept);
+  std::ofstream(kept / ".kept") << "kept\n";
+
+  harness::TempDir next("sweep-test.");
+  EXPECT_FALSE(fs::exists(abandoned)) << "a dead owner's directory should be swept";
+  EXPECT_TRUE(fs::exists(kept)) << "a kept directory must survive the sweep";
+  fs::remove_all(kept);
 }
 
 }  // namespace

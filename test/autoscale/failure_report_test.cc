@@ -100,6 +100,28 @@ TEST_F(FailureReportTest, ScenarioPastItsBudgetFailsAndCleansUp) {
   for (const auto& dir : NamedTempDirs(output)) EXPECT_FALSE(fs::exists(dir)) << dir << " was left behind";
 }
 
+TEST_F(FailureReportTest, ALeaverThatNeverExitsIsReported) {
+  // worker1 leaves the cluster as asked, but its process lingers (the
+  // contract wants it gone, status 0, within 10 s of processing resuming).
+  const fs::path wrapper = temp_dir_.path() / "lingers.sh";
+  {
+    std::ofstream script(wrapper);
+    script << "#!/bin/sh\n"
+              "case \" $* \" in *\" --name worker1 \"*)\n"
+              "  trap 'exit 0' TERM\n"
+              "  '" AUTOSCALE_BUNDLED_WORKER_PATH "' \"$@\"\n"
+              "  while :; do sleep 1000 & wait $!; done ;;\n"
+              "esac\n"
+              "exec '" AUTOSCALE_BUNDLED_WORKER_PATH "' \"$@\"\n";
+  }
+  fs::permissions(wrapper, fs::perms::owner_all);
+  const std::string output = RunFailingSuite(
+      {"AUTOSCALE_WORKER_COMMANDS=lingers=" + wrapper.string(), "AUTOSCALE_EXTRA_SCENARIOS=-1x1@2"});
+  EXPECT_THAT(output, HasSubstr("leaver worker1 is still running 10 s after processing resumed"));
+  EXPECT_THAT(output, HasSubstr("failed after [-1]"));
+  EXPECT_THAT(LeftoverProcesses(), ::testing::IsEmpty());
+}
+
 TEST_F(FailureReportTest, WorkerKilledMidRunIsReportedAndNothingRemains) {
   // worker1 (an initial worker, never picked to leave) is SIGKILLed a second
   // after it starts, while the scenario grows and shrinks around it.
